@@ -29,6 +29,8 @@ impl Upstream {
     pub fn new(url: Url, timeout: Duration) -> reqwest::Result<Self> {
         let client = Client::builder()
             .timeout(timeout)
+            // Names the client in the sidecars' access logs.
+            .user_agent(concat!("pyclient/", env!("CARGO_PKG_VERSION")))
             // Every request opens a connection of its own, as the original's
             // python-requests did without a session; no idle connection kept
             // from the last batch can then be reset under a new request.
