@@ -15,7 +15,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 
 pub use drain::Drain;
 
@@ -98,9 +98,7 @@ impl std::error::Error for Error {
 pub async fn run(config: Config) -> Result<Drain, Error> {
     let signal = workshop::shutdown::signal();
     let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port));
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|source| Error::Bind { address, source })?;
+    let listener = listen(address).map_err(|source| Error::Bind { address, source })?;
     let address = listener.local_addr().unwrap_or(address);
 
     tracing::info!(
@@ -116,4 +114,20 @@ pub async fn run(config: Config) -> Result<Drain, Error> {
     drain::serve(listener, config.delay, config.drain_timeout, stop)
         .await
         .map_err(Error::Serve)
+}
+
+/// Connections the kernel may hold for the server before it accepts them.
+///
+/// A burst of thousands of connections at once (the benchmark sends 5000)
+/// overflows the usual 1024, and each connection that overflows waits a
+/// whole second for its SYN to be sent again. Linux caps this at
+/// `net.core.somaxconn`, 4096 by default.
+const BACKLOG: u32 = 4096;
+
+fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = TcpSocket::new_v4()?;
+    // A restarted server must not wait for the old one's TIME_WAIT sockets.
+    socket.set_reuseaddr(true)?;
+    socket.bind(address)?;
+    socket.listen(BACKLOG)
 }
