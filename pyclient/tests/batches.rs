@@ -98,6 +98,12 @@ async fn a_batch_prints_a_header_one_line_per_request_and_a_summary() {
         let status = &line.captures(request).expect(request)[1];
         assert_eq!(status, "200");
     }
+    let agents = upstream.agents();
+    assert_eq!(agents.len(), 10);
+    assert!(
+        agents.iter().all(|a| a.starts_with("pyclient/")),
+        "{agents:?}"
+    );
     let summary = Regex::new(
         r"^SUMMARY batch=\d\d:\d\d:\d\d client=pyclient-test requests=10 200=10 errors=0 min=\d+\.\d{3} median=\d+\.\d{3} max=\d+\.\d{3}$",
     )

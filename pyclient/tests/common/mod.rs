@@ -11,7 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::get;
 use tokio::net::TcpListener;
 
@@ -27,11 +27,13 @@ struct Behaviour {
     refuse_every: usize,
     seen: Arc<AtomicUsize>,
     arrivals: Arc<Mutex<Vec<SystemTime>>>,
+    agents: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct TestUpstream {
     pub url: String,
     arrivals: Arc<Mutex<Vec<SystemTime>>>,
+    agents: Arc<Mutex<Vec<String>>>,
 }
 
 impl TestUpstream {
@@ -39,11 +41,13 @@ impl TestUpstream {
     /// at once to every `refuse_every`-th request.
     pub async fn start(delay: Duration, refuse_every: usize) -> TestUpstream {
         let arrivals = Arc::new(Mutex::new(Vec::new()));
+        let agents = Arc::new(Mutex::new(Vec::new()));
         let behaviour = Behaviour {
             delay,
             refuse_every,
             seen: Arc::new(AtomicUsize::new(0)),
             arrivals: arrivals.clone(),
+            agents: agents.clone(),
         };
         let router = Router::new()
             .route("/index", get(index))
@@ -51,7 +55,11 @@ impl TestUpstream {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/index", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await });
-        TestUpstream { url, arrivals }
+        TestUpstream {
+            url,
+            arrivals,
+            agents,
+        }
     }
 
     /// Returns once the first request has arrived; fails the test if none
@@ -64,14 +72,27 @@ impl TestUpstream {
         }
     }
 
+    /// The User-Agent header of each request, in order of arrival.
+    pub fn agents(&self) -> Vec<String> {
+        self.agents.lock().unwrap().clone()
+    }
+
     /// When each request arrived, in order of arrival.
     pub fn arrivals(&self) -> Vec<SystemTime> {
         self.arrivals.lock().unwrap().clone()
     }
 }
 
-async fn index(State(behaviour): State<Behaviour>) -> (StatusCode, &'static str) {
+async fn index(
+    State(behaviour): State<Behaviour>,
+    headers: HeaderMap,
+) -> (StatusCode, &'static str) {
     behaviour.arrivals.lock().unwrap().push(SystemTime::now());
+    let agent = headers
+        .get(header::USER_AGENT)
+        .map(|value| value.to_str().unwrap_or("(not text)").to_string())
+        .unwrap_or_default();
+    behaviour.agents.lock().unwrap().push(agent);
     let nth = behaviour.seen.fetch_add(1, Ordering::SeqCst) + 1;
     if behaviour.refuse_every > 0 && nth % behaviour.refuse_every == 0 {
         return (
