@@ -260,9 +260,9 @@ def check_agreement(objects, problems, readme, dockerfiles, defaults):
     """Image names, ports and health paths agree between the Dockerfiles,
     the manifests, the binaries and the README."""
     table = readme_table(readme)
-    by_kind = {}
+    found = {}
     for where, document in objects:
-        by_kind[(document.get("kind"), document.get("metadata", {}).get("name"))] = (where, document)
+        found[(document.get("kind"), document.get("metadata", {}).get("name"))] = (where, document)
 
     for app in ("pyserver", "pyclient"):
         row = table.get(app)
@@ -273,63 +273,76 @@ def check_agreement(objects, problems, readme, dockerfiles, defaults):
         if docker is None:
             problems.add("README.md", f"{app}'s row names {row['dockerfile']}, which does not exist")
             continue
-        default = defaults[app]
+        agree_on_build(app, row, docker, defaults[app], readme, problems)
 
-        if docker["image"] != row["image"]:
-            problems.add(row["dockerfile"], f"builds {docker['image']}, the README says {row['image']}")
-        if f"docker build -t {row['image']} --file {row['dockerfile']} ." not in readme:
-            problems.add("README.md", f"has no `docker build -t {row['image']} --file {row['dockerfile']} .`")
-        if docker["binary"] != app:
-            problems.add(row["dockerfile"], f"runs /{docker['binary']}, not /{app}")
-        if docker["port"] != row["port"]:
-            problems.add(row["dockerfile"], f"exposes {docker['port']}, the README says {row['port']}")
-        if default["port"] != row["port"]:
-            problems.add(app, f"listens on {default['port']} by default, the README says {row['port']}")
-        if row["health"] not in default["routes"]:
-            problems.add(app, f"serves no {row['health']}; its routes are {default['routes']}")
-
-        found = by_kind.get(("Deployment", app))
-        if found is None:
+        if ("Deployment", app) in found:
+            agree_on_container(app, row, *found[("Deployment", app)], problems)
+        else:
             problems.add("deployment/", f"no Deployment {app}")
-            continue
-        where, deployment = found
-        containers = deployment["spec"]["template"]["spec"]["containers"]
-        container = next((c for c in containers if c.get("name") == app), None)
-        if container is None:
-            problems.add(where, f"no container named {app}")
-            continue
-        if container.get("image") != f"{row['image']}:latest":
-            problems.add(where, f"runs image {container.get('image')}, not {row['image']}:latest")
-        ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
-        if ports.get("http") != row["port"]:
-            problems.add(where, f"containerPort http is {ports.get('http')}, not {row['port']}")
-        for probe in ("readinessProbe", "livenessProbe"):
-            get = container.get(probe, {}).get("httpGet", {})
-            if get.get("path") != row["health"]:
-                problems.add(where, f"{probe} asks {get.get('path')}, not {row['health']}")
-            if get.get("port") not in ("http", row["port"]):
-                problems.add(where, f"{probe} asks port {get.get('port')}, not {row['port']}")
-
-        service = by_kind.get(("Service", app))
-        if service is None:
+        if ("Service", app) in found:
+            agree_on_service(row, *found[("Service", app)], problems)
+        else:
             problems.add("deployment/", f"no Service {app}")
-            continue
-        where, service = service
-        targets = [p.get("targetPort") for p in service["spec"].get("ports", [])]
-        if row["port"] not in targets:
-            problems.add(where, f"targetPort {targets} does not reach {row['port']}")
-        if app == "pyserver":
-            service_ports = [p.get("port") for p in service["spec"].get("ports", [])]
-            client_url = defaults["pyclient"]["url"] or ""
-            url_port = int(re.match(r"http://[^/:]+(?::(\d+))?", client_url).group(1) or 80)
-            if not client_url.startswith("http://pyserver") or url_port not in service_ports:
-                problems.add("pyclient", f"requests {client_url}, which Service pyserver {service_ports} does not serve")
 
+    if ("Service", "pyserver") in found:
+        agree_on_upstream(defaults["pyclient"]["url"] or "", found[("Service", "pyserver")][1], problems)
     for where, document in objects:
         if document.get("kind") == "DestinationRule":
             host = document.get("spec", {}).get("host")
-            if ("Service", host) not in by_kind:
+            if ("Service", host) not in found:
                 problems.add(where, f"host {host} is not a Service of deployment/")
+
+
+def agree_on_build(app, row, docker, default, readme, problems):
+    """The README's row, the Dockerfile and the program's own defaults."""
+    if docker["image"] != row["image"]:
+        problems.add(row["dockerfile"], f"builds {docker['image']}, the README says {row['image']}")
+    command = f"docker build -t {row['image']} --file {row['dockerfile']} ."
+    if command not in readme:
+        problems.add("README.md", f"has no `{command}`")
+    if docker["binary"] != app:
+        problems.add(row["dockerfile"], f"runs /{docker['binary']}, not /{app}")
+    if docker["port"] != row["port"]:
+        problems.add(row["dockerfile"], f"exposes {docker['port']}, the README says {row['port']}")
+    if default["port"] != row["port"]:
+        problems.add(app, f"listens on {default['port']} by default, the README says {row['port']}")
+    if row["health"] not in default["routes"]:
+        problems.add(app, f"serves no {row['health']}; its routes are {default['routes']}")
+
+
+def agree_on_container(app, row, where, deployment, problems):
+    """The Deployment's container runs the image, on the port, with probes
+    on the health path."""
+    containers = deployment["spec"]["template"]["spec"]["containers"]
+    container = next((c for c in containers if c.get("name") == app), None)
+    if container is None:
+        problems.add(where, f"no container named {app}")
+        return
+    if container.get("image") != f"{row['image']}:latest":
+        problems.add(where, f"runs image {container.get('image')}, not {row['image']}:latest")
+    ports = {p.get("name"): p.get("containerPort") for p in container.get("ports", [])}
+    if ports.get("http") != row["port"]:
+        problems.add(where, f"containerPort http is {ports.get('http')}, not {row['port']}")
+    for probe in ("readinessProbe", "livenessProbe"):
+        get = container.get(probe, {}).get("httpGet", {})
+        if get.get("path") != row["health"]:
+            problems.add(where, f"{probe} asks {get.get('path')}, not {row['health']}")
+        if get.get("port") not in ("http", row["port"]):
+            problems.add(where, f"{probe} asks port {get.get('port')}, not {row['port']}")
+
+
+def agree_on_service(row, where, service, problems):
+    targets = [p.get("targetPort") for p in service["spec"].get("ports", [])]
+    if row["port"] not in targets:
+        problems.add(where, f"targetPort {targets} does not reach {row['port']}")
+
+
+def agree_on_upstream(client_url, service, problems):
+    """The client's default URL names the pyserver Service on one of its ports."""
+    ports = [p.get("port") for p in service["spec"].get("ports", [])]
+    match = re.match(r"^http://pyserver(?::(\d+))?/", client_url)
+    if match is None or int(match.group(1) or 80) not in ports:
+        problems.add("pyclient", f"requests {client_url}, which Service pyserver (ports {ports}) does not serve")
 
 
 # Helpers and main ----------------------------------------------------------

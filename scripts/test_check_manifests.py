@@ -195,6 +195,15 @@ class Manifests(unittest.TestCase):
         self.assertEqual(len(problems), 1, problems)
         self.assertIn("listens on 8000", problems[0])
 
+    def test_a_client_default_that_misses_the_service_port_is_noticed(self):
+        defaults = copy.deepcopy(self.defaults)
+        defaults["pyclient"]["url"] = "http://pyserver:5000/index"
+
+        problems = self.agreement(defaults=defaults)
+
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn("http://pyserver:5000/index", problems[0])
+
     def test_a_readme_that_builds_another_image_is_noticed(self):
         readme = self.readme.replace("docker build -t py_server ", "docker build -t pyserver ")
 

@@ -8,26 +8,35 @@ use std::time::{Duration, Instant};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_pyserver");
 
-/// Starts the binary on an ephemeral port and returns it with the port it
-/// reports in its start-up line. The rest of its standard error is copied
-/// to the test's, so a failing test shows what the server said.
-fn spawn(args: &[&str]) -> (Child, u16) {
+/// A server started by a test, and what it said when it was ready.
+struct Started {
+    child: Child,
+    port: u16,
+    /// The start-up line that names the address and the delay.
+    announcement: String,
+}
+
+/// Starts the binary with these flags and variables and waits for its
+/// start-up line. The rest of its standard error is copied to the test's,
+/// so a failing test shows what the server said.
+fn start(args: &[&str], vars: &[(&str, &str)]) -> Started {
     let mut child = Command::new(BINARY)
-        .args(["--port", "0"])
         .args(args)
+        .envs(vars.iter().copied())
         .env("RUST_LOG", "info")
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
 
     let mut stderr = BufReader::new(child.stderr.take().unwrap()).lines();
-    let port = stderr
+    let (announcement, port) = stderr
         .by_ref()
         .map_while(Result::ok)
         .find_map(|line| {
             let rest = line.split("listening on ").nth(1)?;
             let address = rest.split([',', ' ']).next()?;
-            address.rsplit(':').next()?.parse().ok()
+            let port = address.rsplit(':').next()?.parse().ok()?;
+            Some((line, port))
         })
         .expect("pyserver never said where it listens");
     std::thread::spawn(move || {
@@ -35,7 +44,11 @@ fn spawn(args: &[&str]) -> (Child, u16) {
             eprintln!("pyserver: {line}");
         }
     });
-    (child, port)
+    Started {
+        child,
+        port,
+        announcement,
+    }
 }
 
 fn signal(child: &Child, name: &str) {
@@ -73,7 +86,7 @@ fn get(port: u16, path: &str) -> std::io::Result<String> {
 
 #[test]
 fn sigterm_stops_an_idle_server_at_once_with_status_0() {
-    let (mut server, _) = spawn(&[]);
+    let mut server = start(&["--port", "0"], &[]).child;
 
     let started = Instant::now();
     signal(&server, "TERM");
@@ -87,7 +100,11 @@ fn sigterm_stops_an_idle_server_at_once_with_status_0() {
 
 #[test]
 fn sigint_lets_the_request_in_flight_finish() {
-    let (mut server, port) = spawn(&["--delay", "500ms"]);
+    let Started {
+        child: mut server,
+        port,
+        ..
+    } = start(&["--port", "0", "--delay", "500ms"], &[]);
     let request = std::thread::spawn(move || get(port, "/index"));
 
     std::thread::sleep(Duration::from_millis(150));
@@ -153,46 +170,34 @@ fn a_bad_value_from_the_environment_is_refused_too() {
 
 #[test]
 fn the_variables_kubernetes_injects_for_the_service_are_ignored() {
-    let mut server = Command::new(BINARY)
-        .args(["--port", "0", "--delay", "10ms"])
-        .env("PYSERVER_PORT", "tcp://10.96.0.12:80")
-        .env("PYSERVER_SERVICE_PORT", "80")
-        .env("PYSERVER_PORT_80_TCP_PORT", "80")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(server.stderr.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    assert!(first.contains("listening on"), "{first}");
+    let mut server = start(
+        &["--port", "0", "--delay", "10ms"],
+        &[
+            ("PYSERVER_PORT", "tcp://10.96.0.12:80"),
+            ("PYSERVER_SERVICE_PORT", "80"),
+            ("PYSERVER_PORT_80_TCP_PORT", "80"),
+        ],
+    );
+    assert!(server.announcement.contains("answers after 10ms"));
 
-    signal(&server, "TERM");
+    signal(&server.child, "TERM");
     assert_eq!(
-        exit_code_within(&mut server, Duration::from_secs(5)),
+        exit_code_within(&mut server.child, Duration::from_secs(5)),
         Some(0)
     );
 }
 
 #[test]
 fn the_environment_sets_what_the_flags_set() {
-    let mut server = Command::new(BINARY)
-        .env("PYSERVER_LISTEN_PORT", "0")
-        .env("PYSERVER_DELAY", "250ms")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let first = BufReader::new(server.stderr.take().unwrap())
-        .lines()
-        .next()
-        .unwrap()
-        .unwrap();
-    assert!(first.contains("answers after 250ms"), "{first}");
+    let mut server = start(
+        &[],
+        &[("PYSERVER_LISTEN_PORT", "0"), ("PYSERVER_DELAY", "250ms")],
+    );
+    assert!(server.announcement.contains("answers after 250ms"));
 
-    signal(&server, "TERM");
+    signal(&server.child, "TERM");
     assert_eq!(
-        exit_code_within(&mut server, Duration::from_secs(5)),
+        exit_code_within(&mut server.child, Duration::from_secs(5)),
         Some(0)
     );
 }

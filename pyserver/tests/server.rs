@@ -93,26 +93,16 @@ async fn other_paths_are_not_found_and_other_methods_not_allowed() {
     let server = start(DELAY, Duration::from_secs(5)).await;
     let client = client();
 
-    let missing = client
-        .get(format!("{}/indexx", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(missing.status(), 404);
-
-    let posted = client
-        .post(format!("{}/index", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(posted.status(), 405);
-
-    let deleted = client
-        .delete(format!("{}/healthz", server.base))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(deleted.status(), 405);
+    for (method, path, status) in [
+        (reqwest::Method::GET, "/indexx", 404),
+        (reqwest::Method::GET, "/", 404),
+        (reqwest::Method::POST, "/index", 405),
+        (reqwest::Method::DELETE, "/healthz", 405),
+    ] {
+        let url = format!("{}{path}", server.base);
+        let response = client.request(method.clone(), url).send().await.unwrap();
+        assert_eq!(response.status(), status, "{method} {path}");
+    }
 }
 
 #[tokio::test]
