@@ -53,12 +53,20 @@ fn one_line(program: &str, err: &clap::Error) -> String {
     format!("{program}: {what} (see --help)")
 }
 
+/// The longest duration any setting accepts. Nothing in the workshop needs
+/// more, and far larger values would overflow the clocks' arithmetic.
+pub const LONGEST: Duration = Duration::from_secs(24 * 60 * 60);
+
 /// Parses a duration written the way people write them: `5s`, `250ms`,
-/// `1m30s`. A bare number is refused, since `5` could mean seconds or
-/// milliseconds and the two differ by the whole experiment.
+/// `1m30s`, up to [`LONGEST`]. A bare number is refused, since `5` could
+/// mean seconds or milliseconds and the two differ by the whole experiment.
 pub fn duration(text: &str) -> Result<Duration, String> {
-    humantime::parse_duration(text)
-        .map_err(|_| "expected a duration with a unit, such as 5s, 250ms or 1m30s".to_string())
+    let value = humantime::parse_duration(text)
+        .map_err(|_| "expected a duration with a unit, such as 5s, 250ms or 1m30s".to_string())?;
+    if value > LONGEST {
+        return Err("must be at most 24h".to_string());
+    }
+    Ok(value)
 }
 
 /// Like [`duration`], but zero is refused: an interval or a timeout of zero
@@ -90,6 +98,9 @@ mod tests {
         assert!(duration("5").is_err());
         assert!(duration("soon").is_err());
         assert!(duration("-1s").is_err());
+        assert_eq!(duration("24h"), Ok(LONGEST));
+        assert!(duration("25h").is_err());
+        assert!(duration("584942417355years").is_err());
     }
 
     #[test]
