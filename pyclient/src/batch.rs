@@ -57,9 +57,11 @@ impl Upstream {
         let started = Instant::now();
 
         let result = async {
-            let response = self.client.get(self.url.clone()).send().await?;
+            let mut response = self.client.get(self.url.clone()).send().await?;
             let status = response.status().as_u16();
-            response.bytes().await?;
+            // Read the body to its end, chunk by chunk, keeping none of it:
+            // END is when the whole response was in, whatever its size.
+            while response.chunk().await?.is_some() {}
             Ok::<_, reqwest::Error>(status)
         }
         .await;
