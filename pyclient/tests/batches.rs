@@ -271,3 +271,25 @@ async fn the_health_endpoint_answers_probes() {
 
     assert_eq!(response.status(), 200);
 }
+
+#[tokio::test]
+async fn a_connection_closed_without_a_response_is_an_exception_line() {
+    // An upstream that accepts, reads the request and hangs up, as a
+    // crashing server or a reset connection would.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/index", listener.local_addr().unwrap());
+    tokio::spawn(async move {
+        loop {
+            let (mut stream, _) = listener.accept().await.unwrap();
+            let mut request = [0; 1024];
+            let _ = tokio::io::AsyncReadExt::read(&mut stream, &mut request).await;
+        }
+    });
+
+    let (lines, summary) = one_batch(&url, 3, Duration::from_secs(5)).await;
+
+    assert_eq!(summary.errors, 3, "{lines:#?}");
+    for line in &lines[2..5] {
+        assert!(line.starts_with("EXCEPTION: request failed: "), "{line}");
+    }
+}
