@@ -41,6 +41,11 @@ class Manifests(unittest.TestCase):
         deployment = self.find(objects, "Deployment", app)
         return deployment["spec"]["template"]["spec"]["containers"][0]
 
+    def assertOneProblem(self, problems, naming):
+        """Exactly one problem was found, and its sentence names `naming`."""
+        self.assertEqual(len(problems), 1, problems)
+        self.assertIn(naming, problems[0])
+
     def istio_problems(self, objects):
         self.assertTrue(schemas_present(), f"Istio schemas missing from {check.ISTIO_SCHEMAS}")
         problems = check.Problems()
@@ -76,8 +81,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.istio_problems(objects)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("http1MaxPendingRequest", problems[0])
+        self.assertOneProblem(problems, "http1MaxPendingRequest")
 
     def test_a_wrongly_typed_istio_field_is_rejected(self):
         objects = copy.deepcopy(self.objects)
@@ -86,8 +90,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.istio_problems(objects)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("'five' is not of type 'integer'", problems[0])
+        self.assertOneProblem(problems, "'five' is not of type 'integer'")
         self.assertIn("/spec/trafficPolicy/connectionPool/tcp/maxConnections", problems[0])
 
     def test_an_unserved_istio_version_is_rejected(self):
@@ -96,8 +99,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.istio_problems(objects)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("not a served version", problems[0])
+        self.assertOneProblem(problems, "not a served version")
 
     # Kubernetes objects ----------------------------------------------------
 
@@ -109,8 +111,7 @@ class Manifests(unittest.TestCase):
         problems = check.Problems()
         check.check_kubernetes(objects, problems, self.versions[-1:])
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("imagePullPolcy", problems[0])
+        self.assertOneProblem(problems, "imagePullPolcy")
 
     def test_a_wrongly_typed_kubernetes_field_is_rejected(self):
         objects = copy.deepcopy(self.objects)
@@ -119,8 +120,7 @@ class Manifests(unittest.TestCase):
         problems = check.Problems()
         check.check_kubernetes(objects, problems, self.versions[-1:])
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("/spec/replicas", problems[0])
+        self.assertOneProblem(problems, "/spec/replicas")
 
     # Pod security ----------------------------------------------------------
 
@@ -131,8 +131,7 @@ class Manifests(unittest.TestCase):
         problems = check.Problems()
         check.check_pod_security(objects, problems)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("readOnlyRootFilesystem", problems[0])
+        self.assertOneProblem(problems, "readOnlyRootFilesystem")
 
     def test_missing_limits_and_probes_are_named(self):
         objects = copy.deepcopy(self.objects)
@@ -165,8 +164,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.agreement(dockerfiles=dockerfiles)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("exposes 5001", problems[0])
+        self.assertOneProblem(problems, "exposes 5001")
 
     def test_a_drifted_image_name_is_noticed(self):
         objects = copy.deepcopy(self.objects)
@@ -174,8 +172,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.agreement(objects=objects)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("pyclient:latest", problems[0])
+        self.assertOneProblem(problems, "pyclient:latest")
 
     def test_a_drifted_health_path_is_noticed(self):
         objects = copy.deepcopy(self.objects)
@@ -183,8 +180,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.agreement(objects=objects)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("/health,", problems[0])
+        self.assertOneProblem(problems, "/health,")
 
     def test_a_drifted_default_port_is_noticed(self):
         defaults = copy.deepcopy(self.defaults)
@@ -192,8 +188,7 @@ class Manifests(unittest.TestCase):
 
         problems = self.agreement(defaults=defaults)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("listens on 8000", problems[0])
+        self.assertOneProblem(problems, "listens on 8000")
 
     def test_a_client_default_that_misses_the_service_port_is_noticed(self):
         defaults = copy.deepcopy(self.defaults)
@@ -201,16 +196,14 @@ class Manifests(unittest.TestCase):
 
         problems = self.agreement(defaults=defaults)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("http://pyserver:5000/index", problems[0])
+        self.assertOneProblem(problems, "http://pyserver:5000/index")
 
     def test_a_readme_that_builds_another_image_is_noticed(self):
         readme = self.readme.replace("docker build -t py_server ", "docker build -t pyserver ")
 
         problems = self.agreement(readme=readme)
 
-        self.assertEqual(len(problems), 1, problems)
-        self.assertIn("docker build -t py_server", problems[0])
+        self.assertOneProblem(problems, "docker build -t py_server")
 
     # Without ../shared -----------------------------------------------------
 
