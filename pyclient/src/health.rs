@@ -3,20 +3,15 @@
 //! The client serves nothing the workshop reads; `GET /healthz` on port
 //! 8080 only lets the kubelet tell a live client from a stuck one.
 
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
 use axum::Router;
 use axum::routing::get;
-use tokio::net::TcpListener;
 
 /// Binds `port` on all IPv4 interfaces and serves `/healthz` there in the
 /// background, for as long as the runtime lives. Returns the bound address.
 pub async fn serve(port: u16) -> Result<SocketAddr, crate::Error> {
-    let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, port));
-    let listener = TcpListener::bind(address)
-        .await
-        .map_err(|source| crate::Error::Bind { address, source })?;
-    let address = listener.local_addr().unwrap_or(address);
+    let (listener, address) = workshop::listen::listen(port).map_err(crate::Error::Bind)?;
 
     let router = Router::new().route("/healthz", get(|| async { "ok" }));
     tokio::spawn(async move {

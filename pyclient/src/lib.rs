@@ -19,11 +19,11 @@ pub mod schedule;
 pub mod sidecar;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::time::SystemTime;
 
 use chrono::{DateTime, Local};
 use tokio::task::JoinSet;
+use workshop::listen::BindError;
 use workshop::shutdown::Signal;
 
 pub use config::Config;
@@ -36,10 +36,7 @@ use schedule::Schedule;
 #[derive(Debug)]
 pub enum Error {
     /// The health endpoint's port is taken, or not ours to take.
-    Bind {
-        address: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind(BindError),
     /// The HTTP client could not be set up.
     Client(reqwest::Error),
 }
@@ -47,10 +44,9 @@ pub enum Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Bind { address, source } => write!(
+            Error::Bind(err) => write!(
                 f,
-                "cannot listen on {address} for the health endpoint: {source} \
-                 (choose another with --listen-port)"
+                "{err}; the health endpoint needs a free port (choose one with --listen-port)"
             ),
             Error::Client(source) => write!(f, "cannot set up the HTTP client: {source}"),
         }
@@ -60,7 +56,7 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Bind { source, .. } => Some(source),
+            Error::Bind(err) => Some(err),
             Error::Client(source) => Some(source),
         }
     }

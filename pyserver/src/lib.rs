@@ -11,11 +11,10 @@
 pub mod drain;
 pub mod upstream;
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use clap::Parser;
-use tokio::net::{TcpListener, TcpSocket};
+use workshop::listen::BindError;
 
 pub use drain::Drain;
 
@@ -69,10 +68,7 @@ pub struct Config {
 #[derive(Debug)]
 pub enum Error {
     /// The port is taken, or not ours to take.
-    Bind {
-        address: SocketAddr,
-        source: std::io::Error,
-    },
+    Bind(BindError),
     /// Accepting connections failed after start-up.
     Serve(std::io::Error),
 }
@@ -80,7 +76,7 @@ pub enum Error {
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Error::Bind { address, source } => write!(f, "cannot listen on {address}: {source}"),
+            Error::Bind(err) => err.fmt(f),
             Error::Serve(source) => write!(f, "stopped serving: {source}"),
         }
     }
@@ -89,7 +85,8 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Error::Bind { source, .. } | Error::Serve(source) => Some(source),
+            Error::Bind(err) => Some(err),
+            Error::Serve(source) => Some(source),
         }
     }
 }
@@ -97,9 +94,7 @@ impl std::error::Error for Error {
 /// Binds the configured port and serves until SIGTERM or SIGINT, then drains.
 pub async fn run(config: Config) -> Result<Drain, Error> {
     let signal = workshop::shutdown::signal();
-    let address = SocketAddr::from((Ipv4Addr::UNSPECIFIED, config.port));
-    let listener = listen(address).map_err(|source| Error::Bind { address, source })?;
-    let address = listener.local_addr().unwrap_or(address);
+    let (listener, address) = workshop::listen::listen(config.port).map_err(Error::Bind)?;
 
     tracing::info!(
         "listening on {address}, GET /index answers after {}, drain timeout {}",
@@ -114,20 +109,4 @@ pub async fn run(config: Config) -> Result<Drain, Error> {
     drain::serve(listener, config.delay, config.drain_timeout, stop)
         .await
         .map_err(Error::Serve)
-}
-
-/// Connections the kernel may hold for the server before it accepts them.
-///
-/// A burst of thousands of connections at once (the benchmark sends 5000)
-/// overflows the usual 1024, and each connection that overflows waits a
-/// whole second for its SYN to be sent again. Linux caps this at
-/// `net.core.somaxconn`, 4096 by default.
-const BACKLOG: u32 = 4096;
-
-fn listen(address: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = TcpSocket::new_v4()?;
-    // A restarted server must not wait for the old one's TIME_WAIT sockets.
-    socket.set_reuseaddr(true)?;
-    socket.bind(address)?;
-    socket.listen(BACKLOG)
 }
